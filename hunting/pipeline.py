@@ -1,0 +1,125 @@
+"""The whole run: hunts -> hits and events -> enrichment -> triage -> responders.
+
+``run_hunts`` is the one function the CLI, the timer function and the tests call.
+One broad ``except`` per hunt and per responder: one dead service never stops
+the others, and the run's summary says what failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, Sequence
+
+from .errors import InputError
+from .hits import find_hits
+from .models import Device, Enrichment, Finding, Hit, Hunt, ResponderOutcome, SuppressionRule
+from .sources import QuerySource
+from .triage import triage
+
+log = logging.getLogger(__name__)
+
+
+class Enricher(Protocol):
+    def enrich(self, devices: Sequence[Device], start: datetime, end: datetime) -> dict[Device, Enrichment]: ...
+
+
+class Responder(Protocol):
+    name: str
+
+    def send(self, findings: Sequence[Finding]) -> ResponderOutcome: ...
+
+
+@dataclass(frozen=True)
+class HuntOutcome:
+    hunt_id: str
+    hits: int
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    now: datetime
+    findings: tuple[Finding, ...]
+    hunts: tuple[HuntOutcome, ...]
+    responders: dict[str, ResponderOutcome] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[str]:
+        """Every hunt and responder that failed, with why; empty on a clean run."""
+        failures = [f"hunt {h.hunt_id}: {h.error}" for h in self.hunts if h.error]
+        failures += [f"responder {name}: {o.detail}" for name, o in self.responders.items() if o.failed]
+        return failures
+
+    def summary(self) -> str:
+        """One line for the log: hunts, hits, verdicts, notifications, duration, failures."""
+        verdicts = Counter(f.verdict.value for f in self.findings)
+        parts = [
+            f"hunts={len(self.hunts)}",
+            f"hits={len(self.findings)}",
+            *(f"{v}={verdicts.get(v, 0)}" for v in ("suspicious", "maintenance", "suppressed")),
+            *(f"{name}_sent={o.sent}" for name, o in self.responders.items()),
+            f"seconds={self.seconds:.2f}",
+        ]
+        if self.failed:
+            parts.append("failed=[" + "; ".join(self.failed) + "]")
+        return "run " + " ".join(parts)
+
+
+def run_hunts(
+    hunts: Sequence[Hunt],
+    *,
+    source: QuerySource,
+    enricher: Enricher,
+    suppressions: Sequence[SuppressionRule],
+    now: datetime,
+    responders: Sequence[Responder] = (),
+) -> RunReport:
+    """Run every hunt as of ``now`` and hand the findings to each responder.
+
+    Raises:
+        InputError: the local data behind a hunt is malformed (a user mistake, not an outage).
+    """
+    started = time.perf_counter()
+    hits: list[Hit] = []
+    outcomes: list[HuntOutcome] = []
+    for hunt in hunts:
+        hunt_started = time.perf_counter()
+        try:
+            found = find_hits(hunt, source, now)
+        except InputError:
+            raise
+        except Exception as exc:  # one failing hunt must not stop the others
+            seconds = time.perf_counter() - hunt_started
+            log.error("hunt %s failed after %.2fs: %s: %s", hunt.id, seconds, type(exc).__name__, exc)
+            outcomes.append(HuntOutcome(hunt.id, 0, seconds, f"{type(exc).__name__}: {exc}"))
+            continue
+        seconds = time.perf_counter() - hunt_started
+        log.info("hunt %s: %d hits in %.2fs", hunt.id, len(found), seconds,
+                 extra={"hunt_id": hunt.id, "hits": len(found), "seconds": round(seconds, 3)})
+        outcomes.append(HuntOutcome(hunt.id, len(found), seconds))
+        hits.extend(found)
+
+    findings: list[Finding] = []
+    if hits:
+        devices = [hit.device for hit in hits]
+        start = min(hit.first_seen for hit in hits)
+        end = max(hit.last_seen for hit in hits)
+        enrichments = enricher.enrich(devices, start, end)
+        findings = [triage(hit, enrichments[hit.device], suppressions, now) for hit in hits]
+        findings.sort(key=lambda f: (f.hunt_id, f.device_name.lower(), f.remote_url, f.first_seen))
+
+    results: dict[str, ResponderOutcome] = {}
+    for responder in responders:
+        try:
+            results[responder.name] = responder.send(findings)
+        except Exception as exc:  # one dead responder must not stop the others
+            log.error("responder %s failed: %s: %s", responder.name, type(exc).__name__, exc)
+            results[responder.name] = ResponderOutcome(failed=len(findings) or 1, detail=type(exc).__name__)
+    return RunReport(now=now, findings=tuple(findings), hunts=tuple(outcomes), responders=results,
+                     seconds=time.perf_counter() - started)

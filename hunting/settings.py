@@ -1,0 +1,83 @@
+"""App settings: one table of every setting, read once from the environment.
+
+In Azure the environment is the Function app's settings (secrets arrive as Key
+Vault references, resolved by the platform); locally it is the shell, or the
+``Values`` of ``local.settings.json``. A setting that looks like ours but is
+not in the table is an error naming it, so a typo never silently falls back to
+a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Mapping
+
+from .errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    secret: bool = False
+
+
+#: Every setting the app reads. Add a row here; nothing else reads the environment.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HUNT_WORKSPACE", "", "local workspace folder (default: the bundled samples/workspace)"),
+    Setting("HUNT_QUERY_SOURCE", "local", "where hunts run: local | loganalytics"),
+    Setting("HUNT_OWNERSHIP_SOURCES", "inventory", "ownership sources in order, comma-separated"),
+    Setting("HUNT_CHANGE_SOURCES", "calendar", "change sources, comma-separated"),
+    Setting("HUNT_SUPPRESSIONS", "", "suppressions.yaml to use (default: the workspace's)"),
+    Setting("HUNT_RESPONDERS", "", "responders for the timer run, comma-separated"),
+)
+
+#: Prefixes that mark an environment variable as ours, for catching typos.
+OUR_PREFIXES = ("HUNT_",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; ``get`` returns the value or the table's default."""
+
+    values: Mapping[str, str]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        """Settings from an environment mapping.
+
+        Raises:
+            SettingsError: a variable with one of our prefixes that no setting has.
+        """
+        known = {s.name for s in SETTINGS}
+        for name in sorted(environ):
+            if name.startswith(OUR_PREFIXES) and name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise SettingsError(f"unknown setting {name}{hint}")
+        return cls({name: environ[name] for name in known if environ.get(name, "") != ""})
+
+    def get(self, name: str) -> str:
+        setting = _BY_NAME.get(name)
+        if setting is None:
+            raise KeyError(name)  # a programming error: every setting is in the table
+        return self.values.get(name, setting.default)
+
+    def get_list(self, name: str) -> list[str]:
+        return [part.strip() for part in self.get(name).split(",") if part.strip()]
+
+    def require(self, name: str) -> str:
+        """The value of a setting that has no default here.
+
+        Raises:
+            SettingsError: it is not set.
+        """
+        value = self.get(name)
+        if not value:
+            raise SettingsError(f"missing setting {name}: {_BY_NAME[name].help}")
+        return value
+
+
+_BY_NAME = {s.name: s for s in SETTINGS}
