@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -25,6 +25,9 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
 from .errors import SourceError
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,6 +44,15 @@ class RetryPolicy:
     backoff: float = 0.5
     max_backoff: float = 20.0
     timeout: float = 30.0  # per request: (connect, read) both bounded by this
+
+
+def retry_policy(settings: "Settings") -> RetryPolicy:
+    """The policy the settings ask for (tests shrink it to keep fault tests fast)."""
+    return RetryPolicy(
+        attempts=max(1, int(settings.get_float("HUNT_HTTP_RETRY_ATTEMPTS"))),
+        max_seconds=settings.get_float("HUNT_HTTP_RETRY_SECONDS"),
+        timeout=settings.get_float("HUNT_HTTP_TIMEOUT"),
+    )
 
 
 class RetryableError(Exception):

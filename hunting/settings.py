@@ -32,6 +32,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUNT_CHANGE_SOURCES", "calendar", "change sources, comma-separated"),
     Setting("HUNT_SUPPRESSIONS", "", "suppressions.yaml to use (default: the workspace's)"),
     Setting("HUNT_RESPONDERS", "", "responders for the timer run, comma-separated"),
+    Setting("HUNT_HTTP_RETRY_ATTEMPTS", "5", "attempts per HTTP call before giving up (429/5xx/connection)"),
+    Setting("HUNT_HTTP_RETRY_SECONDS", "60", "total seconds one HTTP call may spend retrying"),
+    Setting("HUNT_HTTP_TIMEOUT", "30", "seconds before one HTTP request times out"),
 )
 
 #: Prefixes that mark an environment variable as ours, for catching typos.
@@ -67,6 +70,18 @@ class Settings:
 
     def get_list(self, name: str) -> list[str]:
         return [part.strip() for part in self.get(name).split(",") if part.strip()]
+
+    def get_float(self, name: str) -> float:
+        """A numeric setting.
+
+        Raises:
+            SettingsError: not a number.
+        """
+        value = self.get(name)
+        try:
+            return float(value)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be a number, got {value!r}") from None
 
     def require(self, name: str) -> str:
         """The value of a setting that has no default here.
