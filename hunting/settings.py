@@ -35,10 +35,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUNT_HTTP_RETRY_ATTEMPTS", "5", "attempts per HTTP call before giving up (429/5xx/connection)"),
     Setting("HUNT_HTTP_RETRY_SECONDS", "60", "total seconds one HTTP call may spend retrying"),
     Setting("HUNT_HTTP_TIMEOUT", "30", "seconds before one HTTP request times out"),
+    # Enrichment from Defender, Intune (Graph) and ServiceNow (CMDB, change_request)
+    Setting("SERVICENOW_INSTANCE_URL", "", "ServiceNow instance, e.g. https://contoso.service-now.com"),
+    Setting("SERVICENOW_USERNAME", "", "ServiceNow user for HTTP Basic auth (or set the OAuth client instead)"),
+    Setting("SERVICENOW_PASSWORD", "", "password of SERVICENOW_USERNAME (a Key Vault reference)", secret=True),
+    Setting("SERVICENOW_CLIENT_ID", "", "ServiceNow OAuth client id (client credentials grant)"),
+    Setting("SERVICENOW_CLIENT_SECRET", "", "ServiceNow OAuth client secret (a Key Vault reference)", secret=True),
+    Setting("SERVICENOW_PAGE_SIZE", "1000", "records per ServiceNow Table API page (sysparm_limit)"),
+    Setting("SERVICENOW_CONCURRENCY", "4", "parallel ServiceNow requests per lookup"),
+    Setting("HUNT_GRAPH_ENDPOINT", "https://graph.microsoft.com/v1.0", "Microsoft Graph base URL (Intune)"),
+    Setting("HUNT_GRAPH_CONCURRENCY", "4", "parallel Microsoft Graph $batch requests"),
+    # Azure: timer schedule, Log Analytics query source, Application Insights export (issue 3)
+    Setting("HUNT_SCHEDULE", "0 5 * * * *",
+            "timer schedule, NCRONTAB with seconds, UTC; read by the Functions host as %HUNT_SCHEDULE% "
+            "(default: hourly at minute 5)"),
+    Setting("HUNT_LOG_ANALYTICS_WORKSPACE_ID", "",
+            "Log Analytics workspace ID (a GUID); required when HUNT_QUERY_SOURCE=loganalytics"),
+    Setting("HUNT_LOG_ANALYTICS_ENDPOINT", "https://api.loganalytics.io",
+            "Log Analytics query API (other clouds: https://api.loganalytics.azure.cn, ...)"),
+    Setting("HUNT_LOG_ANALYTICS_SERVER_TIMEOUT", "180",
+            "seconds the service may spend on one query (Prefer: wait=N; at most 600)"),
+    Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "",
+            "Application Insights connection string; when set, logs are also exported with "
+            "azure-monitor-opentelemetry", secret=True),
 )
 
 #: Prefixes that mark an environment variable as ours, for catching typos.
-OUR_PREFIXES = ("HUNT_",)
+OUR_PREFIXES = ("HUNT_", "SERVICENOW_")
 
 
 @dataclass(frozen=True)
