@@ -98,7 +98,8 @@ def _list() -> int:
     from .hunts import load_hunts
 
     table = Table(title="Hunts")
-    for column in ("id", "name", "tables", "techniques"):
+    table.add_column("id", no_wrap=True, min_width=36)  # ids are copied into --hunt: never fold them
+    for column in ("name", "tables", "techniques"):
         table.add_column(column, overflow="fold")
     for hunt in load_hunts():
         table.add_row(hunt.id, hunt.name, ", ".join(hunt.tables), ", ".join(hunt.techniques))

@@ -1,4 +1,4 @@
-"""A readable table of the run's findings on the terminal."""
+"""The run's findings on the terminal: a summary table, then each finding's reasons."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from hunting.models import Finding, ResponderOutcome, iso_z
 from .text import safe_text
 
 _VERDICT_STYLE = {"suspicious": "bold red", "maintenance": "green", "suppressed": "cyan"}
+_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "", "informational": "dim"}
 
 
 class ConsoleResponder:
-    """Prints one row per finding; every cell is plain Text, so telemetry cannot inject markup."""
+    """Every cell is plain ``Text`` after ``safe_text``: telemetry can inject neither markup nor escapes."""
 
     name = "console"
 
@@ -24,23 +25,30 @@ class ConsoleResponder:
         self._console = console or Console()
 
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
-        table = Table(title=f"{len(findings)} finding(s)", show_lines=True, expand=True)
-        for column, ratio in (("Verdict", 1), ("Severity", 1), ("Device", 2), ("Owner", 2), ("Remote URL", 2),
-                              ("Seen", 2), ("Count", 1), ("Tickets / rules", 2), ("Reasons", 5)):
-            table.add_column(column, ratio=ratio, overflow="fold")
-        for f in findings:
+        ordered = sorted(findings, key=lambda f: (f.verdict.value != "suspicious", f.severity.value != "high",
+                                                  f.device_name.lower()))
+        table = Table(title=f"{len(findings)} finding(s)", title_justify="left")
+        for column in ("#", "verdict", "severity", "device", "owner", "remote url", "count", "last seen",
+                       "tickets / rules"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("#", "count"))
+        for number, f in enumerate(ordered, start=1):
             owner = f"{f.owner.upn or f.owner.name} ({f.owner.source})" if f.owner else "unknown"
-            seen = iso_z(f.first_seen) if f.first_seen == f.last_seen else f"{iso_z(f.first_seen)}\n{iso_z(f.last_seen)}"
             table.add_row(
+                str(number),
                 Text(f.verdict.value, style=_VERDICT_STYLE[f.verdict.value]),
-                Text(f.severity.value),
-                Text(safe_text(f.device_name, 80)),
-                Text(safe_text(owner, 80)),
-                Text(safe_text(f.remote_url, 120)),
-                Text(seen),
-                Text(str(f.count)),
-                Text(safe_text(", ".join((*f.change_tickets, *f.suppression_ids)) or "-", 120)),
-                Text("\n".join(f"- {safe_text(r, 300)}" for r in f.reasons) or "-"),
+                Text(f.severity.value, style=_SEVERITY_STYLE[f.severity.value]),
+                Text(safe_text(f.device_name, 60)),
+                Text(safe_text(owner, 60)),
+                Text(safe_text(f.remote_url, 80)),
+                str(f.count),
+                iso_z(f.last_seen),
+                Text(safe_text(", ".join((*f.change_tickets, *f.suppression_ids)) or "-", 80)),
             )
         self._console.print(table)
+        for number, f in enumerate(ordered, start=1):
+            heading = Text(f"#{number} {f.verdict.value}: ", style=_VERDICT_STYLE[f.verdict.value])
+            heading.append(f"{safe_text(f.device_name, 60)} -> {safe_text(f.remote_url, 80)}", style="bold")
+            self._console.print(heading)
+            for reason in f.reasons:
+                self._console.print(Text(f"   - {safe_text(reason, 400)}"))
         return ResponderOutcome(sent=len(findings))
