@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUNT_CHANGE_SOURCES", "calendar", "change sources, comma-separated"),
     Setting("HUNT_SUPPRESSIONS", "", "suppressions.yaml to use (default: the workspace's)"),
     Setting("HUNT_RESPONDERS", "", "responders for the timer run, comma-separated"),
+    Setting("HUNT_FINDINGS_FILE", "", "JSON Lines file the jsonl responder writes"),
     Setting("HUNT_HTTP_RETRY_ATTEMPTS", "5", "attempts per HTTP call before giving up (429/5xx/connection)"),
     Setting("HUNT_HTTP_RETRY_SECONDS", "60", "total seconds one HTTP call may spend retrying"),
     Setting("HUNT_HTTP_TIMEOUT", "30", "seconds before one HTTP request times out"),

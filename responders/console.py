@@ -24,6 +24,10 @@ class ConsoleResponder:
     def __init__(self, console: Console | None = None):
         self._console = console or Console()
 
+    @classmethod
+    def from_context(cls, context: object) -> "ConsoleResponder":
+        return cls()
+
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
         ordered = sorted(findings, key=lambda f: (f.verdict.value != "suspicious", f.severity.value != "high",
                                                   f.device_name.lower()))

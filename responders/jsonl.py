@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from hunting.errors import InputError
 from hunting.models import Finding, ResponderOutcome
+
+if TYPE_CHECKING:
+    from hunting.assemble import Context
 
 
 class JsonlResponder:
@@ -18,6 +21,10 @@ class JsonlResponder:
 
     def __init__(self, path: str | Path):
         self._path = Path(path)
+
+    @classmethod
+    def from_context(cls, context: "Context") -> "JsonlResponder":
+        return cls(context.settings.require("HUNT_FINDINGS_FILE"))
 
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
         temporary = self._path.with_name(f".{self._path.name}.tmp")
