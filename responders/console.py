@@ -34,7 +34,8 @@ class ConsoleResponder:
         table = Table(title=f"{len(findings)} finding(s)", title_justify="left")
         for column in ("#", "verdict", "severity", "device", "owner", "remote url", "count", "last seen",
                        "tickets / rules"):
-            table.add_column(column, overflow="fold", no_wrap=column in ("#", "count"))
+            table.add_column(column, overflow="fold",
+                             no_wrap=column in ("#", "verdict", "severity", "count", "last seen"))
         for number, f in enumerate(ordered, start=1):
             owner = f"{f.owner.upn or f.owner.name} ({f.owner.source})" if f.owner else "unknown"
             table.add_row(
