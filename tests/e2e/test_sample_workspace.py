@@ -92,3 +92,15 @@ def test_list_shows_the_seed_hunt(capsys, monkeypatch):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "fd366644-9bb6-4c00-870c-526ba9186270" in out and "DeviceNetworkEvents" in out and "T1219" in out
+
+
+def test_validate_checks_hunts_and_the_workspace_files(capsys, tmp_path):
+    assert main(["validate", "--workspace", str(SAMPLE)]) == 0
+    assert "workspace" in capsys.readouterr().out
+    broken = tmp_path / "ws"
+    import shutil
+
+    shutil.copytree(SAMPLE, broken)
+    (broken / "inventory.csv").write_text("device_name,device_id,owner_upn,owner_name,team,criticality\nWS-1,,a,b,c,severe\n")
+    assert main(["validate", "--workspace", str(broken)]) == 2
+    assert "inventory.csv:2: criticality must be one of" in capsys.readouterr().err
