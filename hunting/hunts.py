@@ -59,6 +59,10 @@ def parse_hunt(data: Any, path: Path) -> Hunt:
     except duckdb_kql.KqlError as exc:
         raise InputError(f"query does not parse: {exc}", path=path) from None
     try:
+        duckdb_kql.to_sql(query)  # the local engine must run every hunt too: same KQL, same findings
+    except duckdb_kql.KqlError as exc:
+        raise InputError(f"query uses KQL the local engine cannot run: {exc}", path=path) from None
+    try:
         group_by = kql.summarize_group_by(query)
     except ValueError as exc:
         raise InputError(f"query: {exc}", path=path) from None

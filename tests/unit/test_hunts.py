@@ -53,6 +53,8 @@ def test_valid_file_loads(tmp_path):
 @pytest.mark.parametrize("mutate, message", [
     (lambda t: t.replace("name: Test hunt\n", ""), "missing required field(s): name"),
     (lambda t: t.replace("  | where Timestamp > ago(1d)", "  | wherex"), "query does not parse"),
+    (lambda t: t.replace("  | where Timestamp > ago(1d)", "  | where Timestamp > ago(1d)\n  | evaluate bag_unpack(x)"),
+     "query uses KQL the local engine cannot run"),
     (lambda t: t.replace("by DeviceId, DeviceName", "by DeviceName"), "summarize must be by DeviceId"),
     (lambda t: t + "severity: urgent\n", "unknown severity 'urgent'"),
     (lambda t: t.replace("ago(1d)", "datetime(2026-01-01)"), "add 'lookback: 5d'"),
