@@ -37,6 +37,7 @@ class LocalQuerySource:
         return cls(context.require_workspace("the local query source").tables_dir)
 
     def query(self, kql: str, *, tables: Sequence[str], now: datetime, timespan: timedelta | None = None) -> QueryResult:
+        import duckdb
         import duckdb_kql
 
         for table in tables:
@@ -47,7 +48,10 @@ class LocalQuerySource:
             relation = duckdb_kql.kql(self._con, kql, query_now=as_utc(now))
         except duckdb_kql.KqlError as exc:
             raise InputError(f"query does not translate: {exc}") from None
-        except Exception as exc:  # duckdb's errors: a column the table lacks, a bad cast
+        except duckdb.CatalogException as exc:  # a table the query reads but the hunt does not declare
+            raise InputError(f"query reads a table it does not declare in requiredDataConnectors "
+                             f"({str(exc).splitlines()[0]})") from None
+        except Exception as exc:  # duckdb's other errors: a column the table lacks, a bad cast
             raise SourceError(self.name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         columns = tuple(relation.columns)
         types = [str(t) for t in relation.types]

@@ -81,3 +81,9 @@ def test_only_the_tables_a_query_names_are_loaded(tmp_path):
     write_jsonl(tmp_path / "DeviceNetworkEvents.jsonl", ROWS)
     (tmp_path / "DeviceInfo.jsonl").write_text("this is not json\n")  # never read
     assert len(query(tmp_path)) == 2
+
+
+def test_a_table_the_query_reads_but_does_not_declare_is_a_user_error(tmp_path):
+    write_jsonl(tmp_path / "DeviceNetworkEvents.jsonl", ROWS)
+    with pytest.raises(InputError, match="does not declare in requiredDataConnectors .*DeviceInfo"):
+        LocalQuerySource(tmp_path).query("DeviceInfo | take 1", tables=["DeviceNetworkEvents"], now=NOW)
