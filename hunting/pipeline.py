@@ -92,7 +92,9 @@ def run_hunts(
         hunt_started = time.perf_counter()
         try:
             found = find_hits(hunt, source, now)
-        except InputError:
+        except InputError as exc:
+            if exc.path is None:  # a mistake in the hunt itself: say which file
+                raise InputError(exc.detail, path=hunt.path) from None
             raise
         except Exception as exc:  # one failing hunt must not stop the others
             seconds = time.perf_counter() - hunt_started
