@@ -59,6 +59,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "",
             "Application Insights connection string; when set, logs are also exported with "
             "azure-monitor-opentelemetry", secret=True),
+    # Responders: Teams, Sentinel and ServiceNow incidents, and their state store (dedup + outbox)
+    Setting("HUNT_STATE_STORE", "sqlite", "where dedup state and the outbox live: sqlite | azuretables"),
+    Setting("HUNT_STATE_PATH", ".state/hunt-state.sqlite", "SQLite state file (HUNT_STATE_STORE=sqlite)"),
+    Setting("HUNT_STATE_TABLE_ENDPOINT", "", "Table service URL, managed identity "
+            "(e.g. https://<account>.table.core.windows.net)"),
+    Setting("HUNT_STATE_CONNECTION_STRING", "", "storage connection string instead of the endpoint (Azurite)",
+            secret=True),
+    Setting("HUNT_STATE_TABLE", "huntstate", "Azure table holding the state (HUNT_STATE_STORE=azuretables)"),
+    Setting("HUNT_TEAMS_WEBHOOK_URL", "", "Teams Workflows webhook URL (its SAS signature makes it a secret)",
+            secret=True),
+    Setting("HUNT_TEAMS_VERDICTS", "suspicious", "verdicts posted to Teams; explained ones as one digest line each"),
+    Setting("HUNT_TEAMS_MAX_CARDS", "10", "more suspicious findings than this in one run go out as digest cards"),
+    Setting("HUNT_SENTINEL_SUBSCRIPTION_ID", "", "subscription of the Sentinel workspace"),
+    Setting("HUNT_SENTINEL_RESOURCE_GROUP", "", "resource group of the Sentinel workspace"),
+    Setting("HUNT_SENTINEL_WORKSPACE", "", "Log Analytics workspace name Sentinel runs on"),
+    Setting("HUNT_SENTINEL_ARM_ENDPOINT", "https://management.azure.com", "Azure Resource Manager endpoint"),
+    Setting("SERVICENOW_INCIDENT_ASSIGNMENT_GROUP", "", "sys_id of the group new ServiceNow incidents go to"),
 )
 
 #: Prefixes that mark an environment variable as ours, for catching typos.

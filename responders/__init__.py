@@ -10,4 +10,5 @@ from __future__ import annotations
 RESPONDERS: dict[str, str] = {
     "console": "responders.console:ConsoleResponder",
     "jsonl": "responders.jsonl:JsonlResponder",
+    "teams": "responders.teams:TeamsResponder",
 }

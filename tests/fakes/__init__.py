@@ -1,0 +1,1 @@
+"""Local fakes that speak the real APIs (Log Analytics, Teams, ServiceNow, ...), shared by the tests."""
