@@ -39,8 +39,12 @@ class ChangeSource(Protocol):
 
 OWNERSHIP_SOURCES: dict[str, str] = {
     "inventory": "enrichment.inventory:InventoryOwnership",
+    "defender": "enrichment.defender:DefenderOwnership",
+    "intune": "enrichment.intune:IntuneOwnership",
+    "servicenow": "enrichment.servicenow_cmdb:ServiceNowCmdbOwnership",
 }
 
 CHANGE_SOURCES: dict[str, str] = {
     "calendar": "enrichment.change_calendar:ChangeCalendar",
+    "servicenow": "enrichment.servicenow_changes:ServiceNowChanges",
 }

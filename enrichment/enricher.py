@@ -56,6 +56,21 @@ class Enricher:
         notes = tuple(
             f"owner per {name} is {other.upn or other.name} (kept {owner.source}: {owner.upn or owner.name})"
             for name, other in known[1:]
-            if owner is not None and (other.upn or other.name).lower() != (owner.upn or owner.name).lower()
+            if owner is not None and not same_person(owner, other)
         )
         return Enrichment(owner=owner, changes=tickets, failures=tuple(failures), notes=notes)
+
+
+def same_person(a: Owner, b: Owner) -> bool:
+    """Whether two sources name the same person: ``alice@contoso.com`` is ``CONTOSO\\alice`` (Defender's form)."""
+    return _account(a.upn or a.name) == _account(b.upn or b.name)
+
+
+def _account(identity: str) -> str:
+    """``user@domain`` with the domain cut to its first label, from a UPN or a ``DOMAIN\\user`` account."""
+    text = identity.strip().lower()
+    if "\\" in text:
+        domain, _, user = text.partition("\\")
+        return f"{user}@{domain.split('.', 1)[0]}"
+    user, at, domain = text.partition("@")
+    return f"{user}@{domain.split('.', 1)[0]}" if at else text

@@ -31,6 +31,13 @@ DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _TOKEN_MARGIN = 60.0  # refresh a token this many seconds before it expires
 
 
+_CLIENT_SETTINGS = ("SERVICENOW_INSTANCE_URL", "SERVICENOW_USERNAME", "SERVICENOW_PASSWORD", "SERVICENOW_CLIENT_ID",
+                    "SERVICENOW_CLIENT_SECRET", "SERVICENOW_PAGE_SIZE", "HUNT_HTTP_RETRY_ATTEMPTS",
+                    "HUNT_HTTP_RETRY_SECONDS", "HUNT_HTTP_TIMEOUT")
+_SHARED: dict[tuple[str, ...], "ServiceNowClient"] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class ServiceNowError(SourceError):
     """ServiceNow answered, but not with what we asked for; ``status`` is its HTTP status (0: bad body)."""
 
@@ -86,6 +93,19 @@ class ServiceNowClient:
             policy=retry_policy(settings),
             page_size=int(settings.get_float("SERVICENOW_PAGE_SIZE")),
         )
+
+    @classmethod
+    def shared(cls, settings: "Settings") -> "ServiceNowClient":
+        """One client (one pooled session, one token) per configuration, however many plugins ask.
+
+        Raises:
+            SettingsError: the instance URL or the credentials are missing.
+        """
+        key = tuple(settings.get(name) for name in _CLIENT_SETTINGS)
+        with _SHARED_LOCK:
+            if key not in _SHARED:
+                _SHARED[key] = cls.from_settings(settings)
+            return _SHARED[key]
 
     # -- the Table API -------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SERVICENOW_CONCURRENCY", "4", "parallel ServiceNow requests per lookup"),
     Setting("HUNT_GRAPH_ENDPOINT", "https://graph.microsoft.com/v1.0", "Microsoft Graph base URL (Intune)"),
     Setting("HUNT_GRAPH_CONCURRENCY", "4", "parallel Microsoft Graph $batch requests"),
+    Setting("HUNT_DEFENDER_LOOKBACK", "30d", "how far back the defender source reads DeviceInfo (e.g. 30d)"),
     # Azure: timer schedule, Log Analytics query source, Application Insights export (issue 3)
     Setting("HUNT_SCHEDULE", "0 5 * * * *",
             "timer schedule, NCRONTAB with seconds, UTC; read by the Functions host as %HUNT_SCHEDULE% "

@@ -209,6 +209,45 @@ CHANGES = [
      "2026-11-29T10:00:00Z", "2026-11-29T11:00:00Z", "SRV-WEB-03", "Apps"),
 ]
 
+#: Defender DeviceInfo: who signs in where (servers run without interactive users, so Defender knows no owner).
+LOGGED_ON = {
+    "ws-0101.contoso.com": ("bob", "CONTOSO"), "ws-0102.contoso.com": ("carol", "CONTOSO"),
+    "ws-0142.contoso.com": ("alice", "CONTOSO"), "ws-0188.contoso.com": ("ivy", "CONTOSO"),  # hank's PC, ivy signs in
+    "ws-0217.contoso.com": ("dave", "CONTOSO"), "ws-0305.contoso.com": ("erin", "CONTOSO"),
+    "ws-0409.contoso.com": ("frank", "CONTOSO"), "ws-0511.contoso.com": ("gina", "CONTOSO"),
+    "ws-0520.contoso.com": ("ivy", "CONTOSO"), "ws-kiosk-03.contoso.com": ("kiosk", "WS-KIOSK-03"),
+    "laptop-x9.contoso.com": ("guest", "LAPTOP-X9"),
+}
+ASSET_VALUE = {"low": "Low", "medium": "Normal", "high": "High", "critical": "High"}
+
+
+def build_device_info() -> list[dict]:
+    """A daily full report per device (with its signed-in users) and hourly heartbeats without them."""
+    criticality = {name.lower(): crit for name, _, _, _, _, crit in INVENTORY}
+    rows = []
+    for n, device in enumerate(DEVICES):
+        label = device.split(".")[0]
+        server = label.startswith("srv-")
+        user = LOGGED_ON.get(device)
+        users = [{"UserName": user[0], "DomainName": user[1],
+                  "Sid": f"S-1-5-21-1004336348-1177238915-682003330-{1100 + n}"}] if user else []
+        common = {"DeviceId": device_id(device), "DeviceName": device,
+                  "MachineGroup": "Servers" if server else "Workstations", "DeviceCategory": "Endpoint",
+                  "DeviceType": "Server" if server else "Workstation",
+                  "AssetValue": ASSET_VALUE.get(criticality.get(label, criticality.get(device, "")), "Normal")}
+        for day in (30, 31, 32):
+            rows.append({"Timestamp": at(day, 6, n).strftime("%Y-%m-%dT%H:%M:%SZ"), **common,
+                         "OSPlatform": "WindowsServer2022" if server else "Windows11",
+                         "OSBuild": 20348 if server else 22631, "OnboardingStatus": "Onboarded",
+                         "IsAzureADJoined": not server, "JoinType": "Domain Joined" if server else "Hybrid Azure AD Join",
+                         "AadDeviceId": "" if server else hashlib.md5(device.encode()).hexdigest(),
+                         "LoggedOnUsers": users, "SensorHealthState": "Active", "ExposureLevel": "Medium"})
+            for hour in (12, 18):
+                rows.append({"Timestamp": at(day, hour, n).strftime("%Y-%m-%dT%H:%M:%SZ"), **common,
+                             "LoggedOnUsers": [], "OnboardingStatus": "Onboarded"})
+    return sorted(rows, key=lambda r: (r["Timestamp"], r["DeviceName"]))
+
+
 SUPPRESSIONS = f"""\
 # Approved exceptions. Each rule names its owner and expires; every `match` field must match an event.
 - id: SUP-0001
@@ -268,6 +307,9 @@ def main() -> None:
     (OUT / "tables").mkdir(parents=True, exist_ok=True)
     with (OUT / "tables" / "DeviceNetworkEvents.jsonl").open("w", encoding="utf-8") as handle:
         for row in build_rows():
+            handle.write(json.dumps(row) + "\n")
+    with (OUT / "tables" / "DeviceInfo.jsonl").open("w", encoding="utf-8") as handle:
+        for row in build_device_info():
             handle.write(json.dumps(row) + "\n")
     with (OUT / "inventory.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
