@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds the service may spend on one query (Prefer: wait=N; at most 600)"),
     Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "",
             "Application Insights connection string; when set, logs are also exported with "
-            "azure-monitor-opentelemetry", secret=True),
+            "azure-monitor-opentelemetry"),
     # Responders: Teams, Sentinel and ServiceNow incidents, and their state store (dedup + outbox)
     Setting("HUNT_STATE_STORE", "sqlite", "where dedup state and the outbox live: sqlite | azuretables"),
     Setting("HUNT_STATE_PATH", ".state/hunt-state.sqlite", "SQLite state file (HUNT_STATE_STORE=sqlite)"),

@@ -40,4 +40,5 @@ class QuerySource(Protocol):
 
 QUERY_SOURCES: dict[str, str] = {
     "local": "hunting.sources.local:LocalQuerySource",
+    "loganalytics": "hunting.sources.loganalytics:LogAnalyticsQuerySource",
 }
