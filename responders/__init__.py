@@ -10,5 +10,6 @@ from __future__ import annotations
 RESPONDERS: dict[str, str] = {
     "console": "responders.console:ConsoleResponder",
     "jsonl": "responders.jsonl:JsonlResponder",
+    "sentinel": "responders.sentinel:SentinelResponder",
     "teams": "responders.teams:TeamsResponder",
 }
