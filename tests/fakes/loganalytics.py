@@ -71,7 +71,7 @@ class Fault:
 
     ``status`` 200 with ``partial`` set answers with rows plus a ``PartialError``
     (keeping the first ``partial_rows`` rows when given); any other status answers
-    with that error. ``times=None`` never runs out (a storm). ``match`` limits the
+    with that error (and ``inner`` as its innererror). ``times=None`` never runs out (a storm). ``match`` limits the
     fault to queries containing that text.
     """
 
@@ -80,6 +80,7 @@ class Fault:
     delay: float = 0.0
     partial: str | None = None
     partial_rows: int | None = None
+    inner: tuple[str, str] | None = None  # innererror (code, message) of an error answer
     match: str | None = None
     times: int | None = 1
 
@@ -303,7 +304,7 @@ def _handler(fake: FakeLogAnalytics) -> type:
                 time.sleep(delay)
             if fault and fault.status != 200:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                return self._send(fault.status, error_body(fault.status), headers)
+                return self._send(fault.status, error_body(fault.status, fault.inner), headers)
             try:
                 table = fake.run(query)
             except duckdb_kql.KqlError as exc:
