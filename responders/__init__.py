@@ -11,5 +11,6 @@ RESPONDERS: dict[str, str] = {
     "console": "responders.console:ConsoleResponder",
     "jsonl": "responders.jsonl:JsonlResponder",
     "sentinel": "responders.sentinel:SentinelResponder",
+    "servicenow": "responders.servicenow_incident:ServiceNowIncidentResponder",
     "teams": "responders.teams:TeamsResponder",
 }

@@ -38,17 +38,17 @@ class FaultInjection:
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.faults: Counter[str] = Counter()
-        self._scripted: deque[str] = deque()
+        self._scripted: deque[tuple[str, str | None]] = deque()
         self._rng: random.Random | None = None
         self._rate = 0.0
         self._kinds: tuple[str, ...] = KINDS
         self._fault_lock = threading.Lock()
 
-    def inject_next(self, kind: str, *, times: int = 1) -> None:
-        """The next ``times`` requests meet this fault."""
+    def inject_next(self, kind: str, *, times: int = 1, method: str | None = None) -> None:
+        """The next ``times`` requests (with this HTTP method, if given) meet this fault."""
         assert kind in KINDS, kind
         with self._fault_lock:
-            self._scripted.extend([kind] * times)
+            self._scripted.extend([(kind, method)] * times)
 
     def chaos(self, rng: random.Random, rate: float, kinds: tuple[str, ...] = KINDS) -> None:
         """From now on each request meets a random fault with probability ``rate`` (0 turns it off)."""
@@ -59,10 +59,10 @@ class FaultInjection:
     def ambiguous_faults(self) -> int:
         return sum(self.faults[k] for k in AMBIGUOUS)
 
-    def _pick(self) -> str | None:
+    def _pick(self, method: str) -> str | None:
         with self._fault_lock:
-            if self._scripted:
-                kind = self._scripted.popleft()
+            if self._scripted and self._scripted[0][1] in (None, method):
+                kind = self._scripted.popleft()[0]
             elif self._rng is not None and self._rate and self._rng.random() < self._rate:
                 kind = self._rng.choice(self._kinds)
             else:
@@ -71,7 +71,7 @@ class FaultInjection:
             return kind
 
     def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
-        kind = self._pick()
+        kind = self._pick(handler.command)
         if kind is None:
             super()._dispatch(handler)  # type: ignore[misc]
         elif kind in ("500", "429"):

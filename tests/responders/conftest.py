@@ -14,6 +14,7 @@ from tests.fakes.teams import FakeTeamsWebhook
 if TYPE_CHECKING:
     from responders.state.azure_tables import TableStateStore
     from tests.fakes.sentinel import FakeSentinel
+    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
 
 #: Fast policy for tests: one retry, no backoff to speak of, short timeout.
 FAST = RetryPolicy(attempts=2, max_seconds=5, backoff=0.01, max_backoff=0.02, timeout=0.3)
@@ -41,6 +42,7 @@ def table_store() -> Iterator["TableStateStore"]:
     from hunting.settings import Settings
     from responders.state.azure_tables import TableStateStore
     from tests.fakes.sentinel import FakeSentinel
+    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
     from tests.fakes.azurite import azurite_connection_string
 
     settings = Settings({"HUNT_STATE_CONNECTION_STRING": azurite_connection_string(),
@@ -54,6 +56,15 @@ def table_store() -> Iterator["TableStateStore"]:
 @pytest.fixture
 def sentinel() -> Iterator["FakeSentinel"]:
     from tests.fakes.sentinel import FakeSentinel
+    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
 
     with FakeSentinel() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def servicenow() -> Iterator["FakeServiceNowIncidents"]:
+    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
+
+    with FakeServiceNowIncidents() as fake:
         yield fake  # type: ignore[misc]
