@@ -58,10 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _workspace(arg: str | None):
     from .assemble import DEFAULT_WORKSPACE
-    from .settings import Settings
+    from .settings import Settings, with_local_settings
     from .workspace import open_workspace
 
-    settings = Settings.from_env(os.environ)
+    settings = Settings.from_env(with_local_settings(os.environ, Path("local.settings.json")))
     return settings, open_workspace(arg or settings.get("HUNT_WORKSPACE") or DEFAULT_WORKSPACE)
 
 

@@ -40,7 +40,8 @@ def configure_telemetry(settings: "Settings") -> bool:
     if connection_string and not _exporting:
         from azure.monitor.opentelemetry import configure_azure_monitor
 
-        configure_azure_monitor(connection_string=connection_string, enable_live_metrics=False)
+        configure_azure_monitor(connection_string=connection_string, enable_live_metrics=False,
+                                enable_performance_counters=False)
         _exporting = True
     return _exporting
 

@@ -10,10 +10,12 @@ a default.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
-from .errors import SettingsError
+from .errors import InputError, SettingsError
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,24 @@ class Settings:
 
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def with_local_settings(environ: Mapping[str, str], path: Path) -> dict[str, str]:
+    """``environ`` on top of the ``Values`` of a Functions ``local.settings.json``, if there is one.
+
+    The Functions host loads that file itself; the CLI reads it here so one file
+    configures both. The environment wins, as it does for the host.
+
+    Raises:
+        InputError: the file is not JSON, or its Values is not an object of strings.
+    """
+    if not path.is_file():
+        return dict(environ)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable JSON file: {exc}", path=path) from None
+    values = data.get("Values", {}) if isinstance(data, dict) else None
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise InputError('"Values" must be an object of strings', path=path)
+    return {**values, **environ}
