@@ -35,6 +35,7 @@ class FakeGraph(FakeService):
         self.inner_requests: list[str] = []  # every inner URL, in arrival order
         self._inner_faults: deque[tuple[int, dict[str, str], Any]] = deque()
         self._inner_lock = threading.Lock()
+        self._indexes: dict[str, tuple[int, dict[str, list[int]]]] = {}
 
     def add_device(self, device_name: str, upn: str = "", display_name: str = "", **fields: Any) -> dict[str, Any]:
         n = len(self.devices) + 1
@@ -100,7 +101,7 @@ class FakeGraph(FakeService):
         if path != "/deviceManagement/managedDevices":
             return 404, {"error": {"code": "ResourceNotFound", "message": f"no resource {path}"}}, {}
         try:
-            matches = [d for d in self.devices if _matches(query.get("$filter", ""), d)]
+            matches = self._select(query.get("$filter", ""))
         except ValueError as exc:
             return 400, {"error": {"code": "BadRequest", "message": str(exc)}}, {}
         select = [f for f in query.get("$select", "").split(",") if f]
@@ -117,23 +118,33 @@ class FakeGraph(FakeService):
                                        f"{'&' if params else ''}$skiptoken={offset + top}")
         return 200, body, {}
 
+    def _select(self, expression: str) -> list[dict[str, Any]]:
+        """The devices matching a ``$filter``, in their order (``eq`` through an index: benchmarks send thousands)."""
+        if not expression.strip():
+            return list(self.devices)
+        hits: set[int] = set()
+        for clause in re.split(r"\s+or\s+", expression):
+            eq, starts = _EQ.match(clause), _STARTSWITH.match(clause)
+            if eq:
+                hits.update(self._index(eq.group(1)).get(eq.group(2).replace("''", "'").lower(), ()))
+            elif starts:
+                prefix = starts.group(2).replace("''", "'").lower()
+                hits.update(n for n, d in enumerate(self.devices)
+                            if str(d.get(starts.group(1)) or "").lower().startswith(prefix))
+            else:
+                raise ValueError(f"Invalid filter clause: {clause.strip()[:80]}")
+        return [self.devices[n] for n in sorted(hits)]
 
-def _matches(expression: str, device: dict[str, Any]) -> bool:
-    if not expression.strip():
-        return True
-    for clause in re.split(r"\s+or\s+", expression):
-        eq, starts = _EQ.match(clause), _STARTSWITH.match(clause)
-        if eq:
-            field, value = eq.group(1), eq.group(2).replace("''", "'")
-            if str(device.get(field) or "").lower() == value.lower():
-                return True
-        elif starts:
-            field, value = starts.group(1), starts.group(2).replace("''", "'")
-            if str(device.get(field) or "").lower().startswith(value.lower()):
-                return True
-        else:
-            raise ValueError(f"Invalid filter clause: {clause.strip()[:80]}")
-    return False
+    def _index(self, field: str) -> dict[str, list[int]]:
+        """Positions of the devices by a field's value; rebuilt when devices are added."""
+        with self._inner_lock:
+            count, index = self._indexes.get(field, (-1, {}))
+            if count != len(self.devices):
+                index = {}
+                for n, device in enumerate(self.devices):
+                    index.setdefault(str(device.get(field) or "").lower(), []).append(n)
+                self._indexes[field] = (len(self.devices), index)
+            return index
 
 
 def _error(status: int, code: str, message: str) -> Reply:

@@ -64,6 +64,7 @@ class FakeServiceNow(FakeService):
         self.client_id, self.client_secret = client_id, client_secret
         self.token_lifetime = token_lifetime
         self.tables: dict[str, list[dict[str, str]]] = {}
+        self._by_id: dict[str, dict[str, dict[str, str]]] = {}  # table -> sys_id -> record
         self.tokens: set[str] = set()
         self._numbers = itertools.count(10001)
 
@@ -75,6 +76,7 @@ class FakeServiceNow(FakeService):
         if table in NUMBER_PREFIXES:
             record.setdefault("number", f"{NUMBER_PREFIXES[table]}{next(self._numbers):07d}")
         self.tables.setdefault(table, []).append(record)
+        self._by_id.setdefault(table, {})[record["sys_id"]] = record
         return record["sys_id"]
 
     def records(self, table: str) -> list[dict[str, str]]:
@@ -84,7 +86,8 @@ class FakeServiceNow(FakeService):
         return self.tables.get(table, [])
 
     def find(self, table: str, sys_id: str) -> dict[str, str] | None:
-        return next((r for r in self.records(table) if r["sys_id"] == sys_id), None)
+        names = [t for t in self._by_id if t.startswith("cmdb_ci")] if table == "cmdb_ci" else [table]
+        return next((self._by_id[t][sys_id] for t in names if sys_id in self._by_id.get(t, {})), None)
 
     def revoke_tokens(self) -> None:
         """Every issued OAuth token stops working (as when it expires early)."""
