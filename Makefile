@@ -43,5 +43,8 @@ test: $(DEV_STAMP) $(NODE_STAMP)
 	kill $$azurite 2>/dev/null; wait $$azurite 2>/dev/null; \
 	exit $$status
 
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/enrichment.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache

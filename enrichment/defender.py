@@ -4,7 +4,8 @@ One KQL query for all hit devices: per device, the latest report that names a
 logged-on user, with its MachineGroup, DeviceCategory and AssetValue.
 Defender knows accounts (``CONTOSO\\alice``), not UPNs, so the owner's name
 is the account and its team the machine group; ``AssetValue`` (Low, Normal,
-High) becomes the criticality (low, medium, high).
+High) becomes the criticality (low, medium, high). Local accounts
+(``LAPTOP-X9\\guest``) are skipped: they name no accountable person.
 
 ``LoggedOnUsers`` is a JSON string in Advanced Hunting and ``dynamic`` in Log
 Analytics; ``todynamic`` reads both, and a value that is not a JSON list is
@@ -109,9 +110,12 @@ def _owner(row: dict[str, Any]) -> Owner | None:
             users = None
     if not isinstance(users, list):
         return None
+    machine = host_label(str(row.get("DeviceName") or ""))
     for user in users:
         if isinstance(user, dict) and user.get("UserName"):
             domain, account = str(user.get("DomainName") or ""), str(user["UserName"])
+            if machine and domain.lower() == machine:
+                continue  # a local account (guest, kiosk) is nobody's accountable owner
             return Owner(upn=account if "@" in account else "", name=f"{domain}\\{account}" if domain else account,
                          team=str(row.get("MachineGroup") or ""), source="defender",
                          criticality=CRITICALITY.get(str(row.get("AssetValue") or "").lower(), ""))

@@ -43,9 +43,7 @@ def test_sample_owners_from_the_latest_report_with_a_signed_in_user():
     found = DefenderOwnership(source, clock=lambda: NOW).lookup_owners(devices * 2)
     assert found == {
         devices[0]: Owner(upn="", name="CONTOSO\\alice", team="Workstations", source="defender", criticality="high"),
-        devices[2]: Owner(upn="", name="WS-KIOSK-03\\kiosk", team="Workstations", source="defender",
-                          criticality="low"),
-    }  # the server has no interactive user: Defender knows no owner
+    }  # the server has no interactive user, the kiosk only a local account: Defender knows no owner
     assert len(source.queries) == 1 and source.queries[0][1] == timedelta(days=30)
 
 
