@@ -141,3 +141,32 @@ def test_query_helpers():
     assert parse_servicenow_time("2026-12-02T14:00:00+05:30") == datetime(2026, 12, 2, 8, 30, tzinfo=timezone.utc)
     assert parse_servicenow_time("") is None
     assert encoded_in("name", ["b", "a", "a", "x,y", ""]) == "nameINa,b"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("nameLIKE010", ["WS-0101", "SRV-0102"]),
+    ("nameSTARTSWITHsrv^ORnameENDSWITH99", ["SRV-0102", "WS-0199"]),
+    ("name!=WS-0101^nameNOT INSRV-0102", ["WS-0199"]),
+    ("nameINws-0101^NQnameINws-0199", ["WS-0101", "WS-0199"]),
+    ("sys_created_on>=2026-12-02 00:00:00^ORDERBYDESCname", ["WS-0199", "SRV-0102"]),
+    ("sys_created_onBETWEEN2026-12-01 00:00:00@2026-12-02 00:00:00", ["WS-0101"]),
+    ("fqdnISEMPTY", ["SRV-0102"]),
+    ("ORDERBYname", ["SRV-0102", "WS-0101", "WS-0199"]),
+])
+def test_fake_encoded_query_operators(snow, query, expected):
+    snow.add("cmdb_ci_computer", name="WS-0101", fqdn="ws-0101.contoso.com", sys_created_on="2026-12-01 10:00:00")
+    snow.add("cmdb_ci_computer", name="SRV-0102", sys_created_on="2026-12-02 10:00:00")
+    snow.add("cmdb_ci_computer", name="WS-0199", fqdn="ws-0199.contoso.com", sys_created_on="2026-12-03 10:00:00")
+    names = [r["name"] for r in client(snow).list_records("cmdb_ci_computer", query, ["name"])]
+    assert names == expected if "ORDERBY" in query else sorted(names) == sorted(expected)
+
+
+def test_fake_refuses_a_condition_it_cannot_parse(snow):
+    with pytest.raises(ServiceNowError, match="400"):
+        client(snow).list_records("incident", "Bogus Condition")
+
+
+def test_plugins_share_one_client_per_configuration(snow):
+    settings = snow_settings(snow)
+    assert ServiceNowClient.shared(settings) is ServiceNowClient.shared(snow_settings(snow))
+    assert ServiceNowClient.shared(settings) is not ServiceNowClient.shared(snow_settings(snow, SERVICENOW_PAGE_SIZE="5"))
