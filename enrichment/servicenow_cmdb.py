@@ -47,16 +47,17 @@ class ServiceNowCmdbOwnership:
 
     def lookup_owners(self, devices: Sequence[Device]) -> dict[Device, Owner]:
         queries = [f"{condition}^install_status!={RETIRED}" for condition in ci_conditions(devices, "name", "fqdn")]
-        cis: DeviceNameIndex[dict[str, Any]] = DeviceNameIndex()
+        owners: DeviceNameIndex[Owner] = DeviceNameIndex()
         for page in parallel(self._concurrency, lambda q: self._client.list_records(TABLE, q, FIELDS), queries):
             for ci in page:
-                if _owner(ci) is not None:
-                    cis.add(ci_name(ci.get("name"), ci.get("fqdn")), ci)
+                owner = _owner(ci)
+                if owner is not None:
+                    owners.add(ci_name(ci.get("name"), ci.get("fqdn")), owner)
         found: dict[Device, Owner] = {}
         for device in dict.fromkeys(devices):
-            matches = cis.find(device.device_name)
+            matches = owners.find(device.device_name)
             if matches:
-                found[device] = _owner(matches[0])  # type: ignore[assignment]
+                found[device] = matches[0]
         return found
 
 

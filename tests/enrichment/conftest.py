@@ -7,6 +7,7 @@ from typing import Iterator
 import pytest
 
 from hunting.settings import Settings
+from tests.fakes.graph import FakeGraph
 from tests.fakes.servicenow import FakeServiceNow
 
 #: Retries shrunk so fault tests stay fast (the fakes answer Retry-After: 0).
@@ -20,9 +21,7 @@ def snow() -> Iterator[FakeServiceNow]:
 
 
 @pytest.fixture
-def graph() -> Iterator["FakeGraph"]:
-    from tests.fakes.graph import FakeGraph
-
+def graph() -> Iterator[FakeGraph]:
     with FakeGraph() as fake:
         yield fake
 
