@@ -96,8 +96,10 @@ def retrying(policy: RetryPolicy, *, what: str) -> Retrying:
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
+        # requests' own messages hold the request URL, query string (a SAS signature) included
+        shown = exc if isinstance(exc, RetryableError) else type(exc).__name__
         log.warning("%s: attempt %d failed (%s), retrying in %.1fs", what, state.attempt_number,
-                    exc, state.next_action.sleep if state.next_action else 0)
+                    shown, state.next_action.sleep if state.next_action else 0)
 
     return Retrying(
         retry=retry_if_exception_type((RetryableError, requests.ConnectionError, requests.Timeout)),

@@ -116,6 +116,27 @@ def run_hunts(
         findings = [triage(hit, enrichments[hit.device], suppressions, now) for hit in hits]
         findings.sort(key=lambda f: (f.hunt_id, f.device_name.lower(), f.remote_url, f.first_seen))
 
+    results = respond(responders, findings)
+    return RunReport(now=now, findings=tuple(findings), hunts=tuple(outcomes), responders=results,
+                     seconds=time.perf_counter() - started)
+
+
+def respond(responders: Sequence[Responder], findings: Sequence[Finding]) -> dict[str, ResponderOutcome]:
+    """Hand the findings to each responder; one broad ``except`` each, so one dead service never stops the others.
+
+    Responders with an outbox also have ``prepare(findings)``, called for all of them
+    before the first ``send``: every send of the run is on record before any is made,
+    so a run that dies part-way (a Function timeout) leaves the later responders' sends
+    pending instead of unseen.
+    """
+    for responder in responders:
+        prepare = getattr(responder, "prepare", None)
+        if prepare is None:
+            continue
+        try:
+            prepare(findings)
+        except Exception as exc:  # send() tries again and reports the failure
+            log.error("responder %s could not record its sends: %s: %s", responder.name, type(exc).__name__, exc)
     results: dict[str, ResponderOutcome] = {}
     for responder in responders:
         try:
@@ -123,5 +144,4 @@ def run_hunts(
         except Exception as exc:  # one dead responder must not stop the others
             log.error("responder %s failed: %s: %s", responder.name, type(exc).__name__, exc)
             results[responder.name] = ResponderOutcome(failed=len(findings) or 1, detail=type(exc).__name__)
-    return RunReport(now=now, findings=tuple(findings), hunts=tuple(outcomes), responders=results,
-                     seconds=time.perf_counter() - started)
+    return results

@@ -141,6 +141,11 @@ class Outbox:
         return sorted(due.values(), key=lambda d: (d.finding.hunt_id, d.finding.device_name.lower(),
                                                    d.finding.remote_url, d.finding.device_id))
 
+    def prepare(self, findings: Iterable[Finding], wanted: Callable[[Finding], bool]) -> None:
+        """Put every send this run will make on record now, before any responder sends anything."""
+        for delivery in self.due(findings, wanted):
+            self.attempting(delivery)
+
     def attempting(self, delivery: Delivery) -> None:
         """Record the send before it is made; from here on a crash leaves it pending."""
         delivery.record = replace(delivery.record, pending_last_seen=delivery.finding.last_seen,
@@ -173,8 +178,9 @@ def deliver_each(outbox: Outbox, deliveries: Sequence[Delivery],
     """
     sent = failed = 0
     errors: list[str] = []
-    for delivery in deliveries:
+    for delivery in deliveries:  # all on record first: a crash part-way leaves the rest pending too
         outbox.attempting(delivery)
+    for delivery in deliveries:
         try:
             target = send(delivery)
         except SourceError as exc:

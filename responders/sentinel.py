@@ -74,8 +74,11 @@ class SentinelResponder:
 
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
         """Create or update an incident per suspicious finding with new activity."""
-        deliveries = self._outbox.due(findings, lambda f: f.verdict is Verdict.SUSPICIOUS)
-        return deliver_each(self._outbox, deliveries, self._upsert)
+        return deliver_each(self._outbox, self._outbox.due(findings, _wanted), self._upsert)
+
+    def prepare(self, findings: Sequence[Finding]) -> None:
+        """Record this run's sends before any responder sends (see ``hunting.pipeline.respond``)."""
+        self._outbox.prepare(findings, _wanted)
 
     # -- one incident ---------------------------------------------------------------------------------
 
@@ -130,6 +133,10 @@ class SentinelResponder:
         if not isinstance(body, dict):
             raise SourceError("sentinel", "malformed answer: not an object")
         return body
+
+
+def _wanted(finding: Finding) -> bool:
+    return finding.verdict is Verdict.SUSPICIOUS  # incidents are for suspicious findings only
 
 
 # -- what the incident says -----------------------------------------------------------------------------

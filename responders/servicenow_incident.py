@@ -65,8 +65,11 @@ class ServiceNowIncidentResponder:
 
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
         """Create or update an incident per suspicious finding with new activity."""
-        deliveries = self._outbox.due(findings, lambda f: f.verdict is Verdict.SUSPICIOUS)
-        return deliver_each(self._outbox, deliveries, self._upsert)
+        return deliver_each(self._outbox, self._outbox.due(findings, _wanted), self._upsert)
+
+    def prepare(self, findings: Sequence[Finding]) -> None:
+        """Record this run's sends before any responder sends (see ``hunting.pipeline.respond``)."""
+        self._outbox.prepare(findings, _wanted)
 
     def _upsert(self, delivery: Delivery) -> Target:
         finding = delivery.finding
@@ -135,6 +138,10 @@ class ServiceNowIncidentResponder:
 
     def _url(self, sys_id: str) -> str:
         return f"{self._client.base_url}/nav_to.do?uri=incident.do%3Fsys_id%3D{sys_id}"
+
+
+def _wanted(finding: Finding) -> bool:
+    return finding.verdict is Verdict.SUSPICIOUS  # incidents are for suspicious findings only
 
 
 def _marked(incident: dict[str, Any]) -> datetime:

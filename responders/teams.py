@@ -72,8 +72,12 @@ class TeamsResponder:
                    verdicts=settings.get_list("HUNT_TEAMS_VERDICTS"),
                    max_cards=int(settings.get_float("HUNT_TEAMS_MAX_CARDS")), policy=retry_policy(settings))
 
+    def prepare(self, findings: Sequence[Finding]) -> None:
+        """Record this run's posts before any responder sends (see ``hunting.pipeline.respond``)."""
+        self._outbox.prepare(findings, self._wanted)
+
     def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
-        deliveries = self._outbox.due(findings, lambda f: f.verdict.value in self._verdicts)
+        deliveries = self._outbox.due(findings, self._wanted)
         if not deliveries:
             return ResponderOutcome()
         links = self._incident_links()
@@ -87,12 +91,16 @@ class TeamsResponder:
         posts += _digests("Explained RMM activity", explained, links)
         return self._post_all(posts)
 
+    def _wanted(self, finding: Finding) -> bool:
+        return finding.verdict.value in self._verdicts
+
     def _post_all(self, posts: list[tuple[dict[str, Any], list[Delivery]]]) -> ResponderOutcome:
         sent = failed = 0
         first_error = ""
-        for card, members in posts:
+        for _, members in posts:  # all on record first: a crash part-way leaves the rest pending too
             for delivery in members:
                 self._outbox.attempting(delivery)
+        for card, members in posts:
             try:
                 self._post(card)
             except SourceError as exc:

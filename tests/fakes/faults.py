@@ -43,6 +43,12 @@ class FaultInjection:
         self._rate = 0.0
         self._kinds: tuple[str, ...] = KINDS
         self._fault_lock = threading.Lock()
+        self._current = threading.local()
+
+    @property
+    def current_fault(self) -> str | None:
+        """The fault of the request this thread is handling (None: answered normally)."""
+        return getattr(self._current, "kind", None)
 
     def inject_next(self, kind: str, *, times: int = 1, method: str | None = None) -> None:
         """The next ``times`` requests (with this HTTP method, if given) meet this fault."""
@@ -71,7 +77,10 @@ class FaultInjection:
             return kind
 
     def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+        # headers and body leave in two writes; without this, Nagle + delayed ACK add ~40 ms per answer
+        handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         kind = self._pick(handler.command)
+        self._current.kind = kind  # what ``handle`` is about to suffer, for fakes that record it
         if kind is None:
             super()._dispatch(handler)  # type: ignore[misc]
         elif kind in ("500", "429"):

@@ -38,6 +38,7 @@ class FakeSentinel(FaultInjection, FakeService):
         self.comments: dict[str, dict[str, str]] = {}  # incident id -> comment id -> message
         self.created: Counter[str] = Counter()  # incident id -> 201s
         self.comments_created: Counter[str] = Counter()  # comment id -> 201s
+        self.created_with: dict[str, dict[str, Any]] = {}  # incident id -> properties of the creating PUT
         self._numbers = itertools.count(3177)
 
     def analyst_edit(self, incident_id: str, **properties: Any) -> None:
@@ -93,6 +94,7 @@ class FakeSentinel(FaultInjection, FakeService):
             }
             self.incidents[incident_id] = incident
             self.created[incident_id] += 1
+            self.created_with.setdefault(incident_id, dict(kept))
             return Reply(201, incident)
         incident["properties"].update(kept)
         incident["etag"] = _etag()

@@ -8,9 +8,10 @@ body that is not a message with one Adaptive Card a 400.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .faults import FaultInjection
+from .faults import AMBIGUOUS, FaultInjection
 from .threaded import FakeService, Reply, Request
 
 PATH = "/workflows/6f7c1d2e/triggers/manual/paths/invoke"
@@ -21,6 +22,7 @@ class FakeTeamsWebhook(FaultInjection, FakeService):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.cards: list[dict[str, Any]] = []
+        self.lost_answers: list[int] = []  # indexes of cards accepted whose answer was then lost
 
     @property
     def webhook_url(self) -> str:
@@ -43,8 +45,24 @@ class FakeTeamsWebhook(FaultInjection, FakeService):
         if not ok:
             return Reply(400, {"error": {"code": "InvalidRequestContent", "message": "not a message with a card"}})
         with self._lock:
+            if self.current_fault in AMBIGUOUS:
+                self.lost_answers.append(len(self.cards))
             self.cards.append(card)
         return Reply(202)
+
+    def postings(self, cards: list[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
+        """(finding element id, last seen) of every finding in every accepted card (or in ``cards``), in order."""
+        found: list[tuple[str, str]] = []
+        for card in self.cards if cards is None else cards:
+            body = card.get("body", [])
+            if body and body[0].get("type") == "Container" and "id" in body[0]:  # one finding, in full
+                facts = {f["title"]: f["value"] for f in body[1].get("facts", [])}
+                found.append((body[0]["id"], facts.get("Last seen", "")))
+            for block in body[1:]:  # digest lines
+                if str(block.get("id", "")).startswith("finding-"):
+                    last = re.search(r"last (\S+Z)", block.get("text", ""))
+                    found.append((block["id"], last.group(1) if last else ""))
+        return found
 
     def element_ids(self) -> list[str]:
         """The finding element ids of every accepted card, in order (repeats mean a finding was posted again)."""

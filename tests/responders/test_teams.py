@@ -135,3 +135,12 @@ def test_from_context_reads_its_settings(teams, tmp_path) -> None:
 def test_bad_settings_are_named(values, message, tmp_path) -> None:
     with pytest.raises(SettingsError, match=message):
         TeamsResponder.from_context(_context(HUNT_STATE_PATH=str(tmp_path / "s.sqlite"), **values))
+
+
+def test_an_unreachable_webhook_never_logs_its_signature(store, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    url = f"http://127.0.0.1:9/workflows/x/triggers/manual/paths/invoke?sv=1.0&sig={SIGNATURE}"
+    outcome = TeamsResponder(url, store, policy=FAST).send([A])
+    assert outcome.failed == 1
+    assert SIGNATURE not in caplog.text and SIGNATURE not in outcome.detail
+    assert "teams webhook: attempt 1 failed (ConnectionError)" in caplog.text
