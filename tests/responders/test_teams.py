@@ -19,7 +19,7 @@ from tests.fakes.teams import SIGNATURE
 
 from .cardschema import schema_errors
 from .conftest import FAST
-from .findings import T0, finding
+from .findings import finding
 
 A = finding("ws-0142.contoso.com", device_id="d-0142")
 B = finding("ws-0217.contoso.com", device_id="d-0217", url="meshcentral.com")
