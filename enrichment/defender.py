@@ -34,11 +34,15 @@ log = logging.getLogger(__name__)
 CRITICALITY = {"low": "low", "normal": "medium", "high": "high"}
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class DefenderOwnership:
     name = "defender"
 
     def __init__(self, source: QuerySource, *, lookback: timedelta = timedelta(days=30),
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = _utc_now):
         self._source = source
         self._lookback = lookback
         self._clock = clock
@@ -52,13 +56,14 @@ class DefenderOwnership:
             lookback = parse_timespan(text)
         except ValueError as exc:
             raise SettingsError(f"setting HUNT_DEFENDER_LOOKBACK: {exc}") from None
-        return cls(context.query_source, lookback=lookback)
+        now = context.now
+        return cls(context.query_source, lookback=lookback, clock=(lambda: now) if now else _utc_now)
 
     def lookup_owners(self, devices: Sequence[Device]) -> dict[Device, Owner]:
         devices = [d for d in dict.fromkeys(devices) if d.device_id or normalize(d.device_name)]
         if not devices:
             return {}
-        result = self._source.query(device_info_query(devices), tables=["DeviceInfo"], now=self._clock(),
+        result = self._source.query(device_info_query(devices, self._lookback), tables=["DeviceInfo"], now=self._clock(),
                                     timespan=self._lookback)
         if result.partial:
             log.warning("defender: DeviceInfo answered in part: %s", result.partial)
@@ -82,8 +87,12 @@ class DefenderOwnership:
         return found
 
 
-def device_info_query(devices: Sequence[Device]) -> str:
-    """The one query: latest DeviceInfo row with a logged-on user, per hit device (by id, else by host label)."""
+def device_info_query(devices: Sequence[Device], lookback: timedelta = timedelta(days=30)) -> str:
+    """The one query: latest DeviceInfo row with a logged-on user, per hit device (by id, else by host label).
+
+    The lookback is in the KQL as well as in the timespan, so every source (the
+    local one has no timespan) reads the same reports as of the run's ``now``.
+    """
     ids = sorted({d.device_id for d in devices if d.device_id})
     labels = sorted({host_label(d.device_name) for d in devices if not d.device_id})
     conditions = []
@@ -94,6 +103,7 @@ def device_info_query(devices: Sequence[Device]) -> str:
                           f"({', '.join(string_literal(label) for label in labels)})")
     return "\n".join([
         "DeviceInfo",
+        f"| where Timestamp > ago({int(lookback.total_seconds())}s)",
         f"| where {' or '.join(conditions)}",
         "| where array_length(todynamic(LoggedOnUsers)) > 0",
         "| summarize arg_max(Timestamp, DeviceName, LoggedOnUsers, MachineGroup, DeviceCategory, AssetValue)"

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Sequence
 
 from hunting.devices import DeviceNameIndex
+from hunting.errors import describe
 from hunting.models import ChangeTicket, Device, Enrichment, Owner
 
 from . import ChangeSource, OwnershipSource
@@ -35,14 +36,14 @@ class Enricher:
             try:
                 answers.append((source.name, source.lookup_owners(devices)))
             except Exception as exc:  # fail open: one dead source must not stop the run
-                log.warning("ownership source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+                log.warning("ownership source %s failed: %s", source.name, describe(exc))
                 failures.append(f"ownership source {source.name}: {type(exc).__name__}")
         tickets: list[ChangeTicket] = []
         for source in self._changes:
             try:
                 tickets.extend(source.list_changes(devices, start, end))
             except Exception as exc:  # fail open, as above
-                log.warning("change source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+                log.warning("change source %s failed: %s", source.name, describe(exc))
                 failures.append(f"change source {source.name}: {type(exc).__name__}")
         by_ci = DeviceNameIndex((t.cmdb_ci, t) for t in dict.fromkeys(tickets))
         return {device: self._for_device(device, answers, tuple(by_ci.find(device.device_name)), failures)

@@ -29,6 +29,7 @@ class Context:
     settings: Settings
     workspace: Workspace | None
     query_source: QuerySource | None = None
+    now: datetime | None = None  # the run's "now", for plugins that query as of it
 
     def require_workspace(self, what: str) -> Workspace:
         """The local workspace, for plugins that read its files.
@@ -74,7 +75,7 @@ def run_configured(
     from responders import RESPONDERS
 
     hunts = select_hunts(load_hunts(), hunt_ids)
-    context = Context(settings, workspace)
+    context = Context(settings, workspace, now=now)
     context = replace(context, query_source=build_query_source(context))
     enricher = Enricher(
         build_plugins(OWNERSHIP_SOURCES, "HUNT_OWNERSHIP_SOURCES", context),

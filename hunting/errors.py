@@ -43,3 +43,15 @@ class SourceError(HuntingError):
     def __init__(self, source: str, message: str):
         self.source = source
         super().__init__(f"{source}: {message}")
+
+
+def describe(exc: BaseException) -> str:
+    """What may be logged or shown of an error: our own messages in full, anyone else's by type only.
+
+    A foreign exception's text (requests, azure-core, a driver) can hold the
+    request URL, and a Teams Workflows URL carries its secret signature; our
+    own messages are written never to hold one.
+    """
+    if isinstance(exc, HuntingError):
+        return f"{type(exc).__name__}: {exc}"
+    return type(exc).__name__

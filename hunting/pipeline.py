@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, Sequence
 
-from .errors import InputError
+from .errors import InputError, describe
 from .hits import find_hits
 from .models import Device, Enrichment, Finding, Hit, Hunt, ResponderOutcome, SuppressionRule
 from .sources import QuerySource
@@ -98,8 +98,8 @@ def run_hunts(
             raise
         except Exception as exc:  # one failing hunt must not stop the others
             seconds = time.perf_counter() - hunt_started
-            log.error("hunt %s failed after %.2fs: %s: %s", hunt.id, seconds, type(exc).__name__, exc)
-            outcomes.append(HuntOutcome(hunt.id, 0, seconds, f"{type(exc).__name__}: {exc}"))
+            log.debug("hunt %s failed", hunt.id, exc_info=True)
+            outcomes.append(HuntOutcome(hunt.id, 0, seconds, describe(exc)))
             continue
         seconds = time.perf_counter() - hunt_started
         log.info("hunt %s: %d hits in %.2fs", hunt.id, len(found), seconds,
@@ -136,12 +136,13 @@ def respond(responders: Sequence[Responder], findings: Sequence[Finding]) -> dic
         try:
             prepare(findings)
         except Exception as exc:  # send() tries again and reports the failure
-            log.error("responder %s could not record its sends: %s: %s", responder.name, type(exc).__name__, exc)
+            log.error("responder %s could not record its sends: %s", responder.name, describe(exc))
     results: dict[str, ResponderOutcome] = {}
     for responder in responders:
         try:
             results[responder.name] = responder.send(findings)
         except Exception as exc:  # one dead responder must not stop the others
-            log.error("responder %s failed: %s: %s", responder.name, type(exc).__name__, exc)
+            log.error("responder %s failed: %s", responder.name, describe(exc))
+            log.debug("responder %s failed", responder.name, exc_info=True)
             results[responder.name] = ResponderOutcome(failed=len(findings) or 1, detail=type(exc).__name__)
     return results

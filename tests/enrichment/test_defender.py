@@ -103,3 +103,16 @@ def test_through_log_analytics_fake_with_the_real_sdk():
         found = DefenderOwnership(source, clock=lambda: NOW).lookup_owners([sample_device("ws-0217.contoso.com")])
         assert [o.name for o in found.values()] == ["CONTOSO\\dave"]  # LoggedOnUsers came as a JSON string
         assert len(fake.queries) == 1
+
+
+def test_built_from_settings_it_queries_as_of_the_runs_now_not_the_wall_clock():
+    from hunting.assemble import Context
+    from hunting.settings import Settings
+
+    device = sample_device("ws-0142.contoso.com")
+    source = CountingSource(SAMPLE / "tables")
+    as_of_sample = DefenderOwnership.from_context(Context(Settings({}), None, query_source=source, now=NOW))
+    assert as_of_sample.lookup_owners([device])[device].name == "CONTOSO\\alice"
+    half_a_year_on = DefenderOwnership.from_context(
+        Context(Settings({}), None, query_source=source, now=NOW + timedelta(days=180)))
+    assert half_a_year_on.lookup_owners([device]) == {}  # the sample's reports are older than the 30-day lookback
