@@ -1,4 +1,4 @@
-"""What a run tells operators: structured log records per hunt and per run, optional App Insights export.
+"""What a run tells operators: the structured run record, secret masking, optional App Insights export.
 
 The records carry their numbers twice: in the message (the Functions host
 forwards only the text to Application Insights) and as ``extra`` fields (which
@@ -73,14 +73,10 @@ def run_fields(report: "RunReport") -> dict[str, Any]:
 
 
 def log_report(report: "RunReport", settings: "Settings") -> None:
-    """One record per hunt, then the run's one-line summary (WARNING when anything failed)."""
-    for hunt in report.hunts:
-        fields = {"event": "hunt", "hunt_id": hunt.hunt_id, "hits": hunt.hits, "seconds": round(hunt.seconds, 3)}
-        if hunt.error:
-            error = mask_secrets(hunt.error, settings)
-            log.error("hunt %s failed after %.2fs: %s", hunt.hunt_id, hunt.seconds, error,
-                      extra={**fields, "error": error})
-        else:
-            log.info("hunt %s: hits=%d seconds=%.2f", hunt.hunt_id, hunt.hits, hunt.seconds, extra=fields)
+    """The run's one-line summary as a structured record (WARNING when anything failed).
+
+    The per-hunt records are written by the pipeline as each hunt ends, so a run
+    that dies part-way has still told what it did.
+    """
     level = logging.WARNING if report.failed else logging.INFO
     log.log(level, "%s", mask_secrets(report.summary(), settings), extra=run_fields(report))

@@ -21,6 +21,7 @@ from .sources import QuerySource
 from .triage import triage
 
 log = logging.getLogger(__name__)
+run_log = logging.getLogger("hunting.run")  # what operators read: one record per hunt, one per run
 
 
 class Enricher(Protocol):
@@ -98,12 +99,15 @@ def run_hunts(
             raise
         except Exception as exc:  # one failing hunt must not stop the others
             seconds = time.perf_counter() - hunt_started
+            error = describe(exc)
+            run_log.error("hunt %s failed after %.2fs: %s", hunt.id, seconds, error,
+                          extra=_hunt_fields(hunt.id, 0, seconds) | {"error": error})
             log.debug("hunt %s failed", hunt.id, exc_info=True)
-            outcomes.append(HuntOutcome(hunt.id, 0, seconds, describe(exc)))
+            outcomes.append(HuntOutcome(hunt.id, 0, seconds, error))
             continue
         seconds = time.perf_counter() - hunt_started
-        log.info("hunt %s: %d hits in %.2fs", hunt.id, len(found), seconds,
-                 extra={"hunt_id": hunt.id, "hits": len(found), "seconds": round(seconds, 3)})
+        run_log.info("hunt %s: hits=%d seconds=%.2f", hunt.id, len(found), seconds,
+                     extra=_hunt_fields(hunt.id, len(found), seconds))
         outcomes.append(HuntOutcome(hunt.id, len(found), seconds))
         hits.extend(found)
 
@@ -119,6 +123,11 @@ def run_hunts(
     results = respond(responders, findings)
     return RunReport(now=now, findings=tuple(findings), hunts=tuple(outcomes), responders=results,
                      seconds=time.perf_counter() - started)
+
+
+def _hunt_fields(hunt_id: str, hits: int, seconds: float) -> dict[str, object]:
+    """A hunt's numbers as structured fields (Application Insights customDimensions)."""
+    return {"event": "hunt", "hunt_id": hunt_id, "hits": hits, "seconds": round(seconds, 3)}
 
 
 def respond(responders: Sequence[Responder], findings: Sequence[Finding]) -> dict[str, ResponderOutcome]:

@@ -58,6 +58,8 @@ def assert_only_b_failed(report: RunReport, message: str, caplog) -> None:
     assert len(report.findings) == 26  # 13 per healthy hunt
     assert f"failed=[hunt {B_ID}: SourceError: loganalytics: " in report.summary()
     assert f"hunt {B_ID} failed" in caplog.text and message in caplog.text
+    (record,) = [r for r in caplog.records if getattr(r, "hunt_id", None) == B_ID]
+    assert (record.name, record.event, record.hits) == ("hunting.run", "hunt", 0) and message in record.error
 
 
 @pytest.mark.parametrize(("fault", "message"), [
