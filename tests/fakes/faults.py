@@ -77,8 +77,6 @@ class FaultInjection:
             return kind
 
     def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
-        # headers and body leave in two writes; without this, Nagle + delayed ACK add ~40 ms per answer
-        handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         kind = self._pick(handler.command)
         self._current.kind = kind  # what ``handle`` is about to suffer, for fakes that record it
         if kind is None:

@@ -65,6 +65,8 @@ class FakeService:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body leave in two writes; with Nagle + delayed ACK each answer waits ~40 ms
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 fake._dispatch(self)
