@@ -194,3 +194,29 @@ def deliver_each(outbox: Outbox, deliveries: Sequence[Delivery],
         sent += 1
     detail = f"{failed} pending for the next run: {errors[0]}" if failed else ""
     return ResponderOutcome(sent=sent, failed=failed, detail=detail)
+
+
+class IncidentResponder:
+    """What the incident responders share: one incident per suspicious finding, sent through the outbox.
+
+    A subclass sets ``name`` and ``_outbox`` and writes ``_upsert`` (create the
+    incident, or add the new activity to it) so that doing it twice is harmless.
+    """
+
+    name: str
+    _outbox: Outbox
+
+    def prepare(self, findings: Sequence[Finding]) -> None:
+        """Record this run's sends before any responder sends (see ``hunting.pipeline.respond``)."""
+        self._outbox.prepare(findings, is_suspicious)
+
+    def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
+        """Create or update an incident per suspicious finding with new activity."""
+        return deliver_each(self._outbox, self._outbox.due(findings, is_suspicious), self._upsert)
+
+    def _upsert(self, delivery: Delivery) -> Target:
+        raise NotImplementedError
+
+
+def is_suspicious(finding: Finding) -> bool:
+    return finding.verdict is Verdict.SUSPICIOUS  # incidents are for suspicious findings only

@@ -17,16 +17,16 @@ role *Microsoft Sentinel Responder* on the workspace.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote, urlsplit
 
 from hunting.errors import SettingsError, SourceError
 from hunting.http import RetryableError, RetryPolicy, build_session, call_with_retry, request, retry_policy
-from hunting.models import Finding, ResponderOutcome, Severity, Verdict, iso_z
+from hunting.models import Finding, Severity, iso_z
 from hunting.timeparse import parse_moment
 
 from .escaping import ticket_text
-from .notify import Delivery, Outbox, Target, activity_uuid, deliver_each, finding_uuid, utc_now
+from .notify import Delivery, IncidentResponder, Outbox, Target, activity_uuid, finding_uuid, utc_now
 from .state import StateStore, open_state_store
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ _MAX_REASONS = 10
 _NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class SentinelResponder:
+class SentinelResponder(IncidentResponder):
     name = "sentinel"
 
     def __init__(self, *, subscription_id: str, resource_group: str, workspace: str, store: StateStore,
@@ -71,14 +71,6 @@ class SentinelResponder:
                    workspace=settings.require("HUNT_SENTINEL_WORKSPACE"),
                    arm_endpoint=settings.get("HUNT_SENTINEL_ARM_ENDPOINT"), store=open_state_store(settings),
                    credential=credential or default_credential(), policy=retry_policy(settings))
-
-    def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
-        """Create or update an incident per suspicious finding with new activity."""
-        return deliver_each(self._outbox, self._outbox.due(findings, _wanted), self._upsert)
-
-    def prepare(self, findings: Sequence[Finding]) -> None:
-        """Record this run's sends before any responder sends (see ``hunting.pipeline.respond``)."""
-        self._outbox.prepare(findings, _wanted)
 
     # -- one incident ---------------------------------------------------------------------------------
 
@@ -133,10 +125,6 @@ class SentinelResponder:
         if not isinstance(body, dict):
             raise SourceError("sentinel", "malformed answer: not an object")
         return body
-
-
-def _wanted(finding: Finding) -> bool:
-    return finding.verdict is Verdict.SUSPICIOUS  # incidents are for suspicious findings only
 
 
 # -- what the incident says -----------------------------------------------------------------------------

@@ -20,15 +20,15 @@ journals and puts fields into HTML e-mails) and bounded.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
 from hunting.errors import SourceError
-from hunting.models import Finding, ResponderOutcome, Severity, Verdict, iso_z
+from hunting.models import Finding, Severity, iso_z
 from hunting.settings import Settings
 from hunting.timeparse import parse_moment
 
 from .escaping import ticket_text
-from .notify import Delivery, Outbox, Target, deliver_each, finding_uuid, utc_now
+from .notify import Delivery, IncidentResponder, Outbox, Target, finding_uuid, utc_now
 from .state import StateStore, open_state_store
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ URGENCY_IMPACT = {Severity.HIGH: ("1", "2"), Severity.MEDIUM: ("2", "2"), Severi
 _MAX_REASONS = 10
 
 
-class ServiceNowIncidentResponder:
+class ServiceNowIncidentResponder(IncidentResponder):
     name = "servicenow"
 
     def __init__(self, client: "ServiceNowClient", write_client: "ServiceNowClient", store: StateStore, *,
@@ -62,14 +62,6 @@ class ServiceNowIncidentResponder:
         once = Settings({**settings.values, "HUNT_HTTP_RETRY_ATTEMPTS": "1"})
         return cls(ServiceNowClient.from_settings(settings), ServiceNowClient.from_settings(once),
                    open_state_store(settings), assignment_group=settings.get("SERVICENOW_INCIDENT_ASSIGNMENT_GROUP"))
-
-    def send(self, findings: Sequence[Finding]) -> ResponderOutcome:
-        """Create or update an incident per suspicious finding with new activity."""
-        return deliver_each(self._outbox, self._outbox.due(findings, _wanted), self._upsert)
-
-    def prepare(self, findings: Sequence[Finding]) -> None:
-        """Record this run's sends before any responder sends (see ``hunting.pipeline.respond``)."""
-        self._outbox.prepare(findings, _wanted)
 
     def _upsert(self, delivery: Delivery) -> Target:
         finding = delivery.finding
@@ -138,10 +130,6 @@ class ServiceNowIncidentResponder:
 
     def _url(self, sys_id: str) -> str:
         return f"{self._client.base_url}/nav_to.do?uri=incident.do%3Fsys_id%3D{sys_id}"
-
-
-def _wanted(finding: Finding) -> bool:
-    return finding.verdict is Verdict.SUSPICIOUS  # incidents are for suspicious findings only
 
 
 def _marked(incident: dict[str, Any]) -> datetime:

@@ -41,8 +41,6 @@ def table_store() -> Iterator["TableStateStore"]:
 
     from hunting.settings import Settings
     from responders.state.azure_tables import TableStateStore
-    from tests.fakes.sentinel import FakeSentinel
-    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
     from tests.fakes.azurite import azurite_connection_string
 
     settings = Settings({"HUNT_STATE_CONNECTION_STRING": azurite_connection_string(),
@@ -56,7 +54,6 @@ def table_store() -> Iterator["TableStateStore"]:
 @pytest.fixture
 def sentinel() -> Iterator["FakeSentinel"]:
     from tests.fakes.sentinel import FakeSentinel
-    from tests.fakes.servicenow_incidents import FakeServiceNowIncidents
 
     with FakeSentinel() as fake:
         yield fake  # type: ignore[misc]
