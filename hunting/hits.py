@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from . import kql
@@ -33,7 +33,9 @@ def find_hits(hunt: Hunt, source: QuerySource, now: datetime) -> list[Hit]:
         return []
     hits = [_hit(hunt, row, result.partial) for row in rows]
     start = min(h.first_seen for h in hits)
-    end = max(h.last_seen for h in hits)
+    # Kusto keeps 100 ns ticks, Python microseconds: a LastSeen of .1234567 reads as .123456,
+    # so the upper bound gets one more microsecond to keep that last event inside.
+    end = max(h.last_seen for h in hits) + timedelta(microseconds=1)
     drill = source.query(
         kql.drilldown_query(hunt.query, device_ids=[h.device.device_id for h in hits],
                             group_by=hunt.group_by, between=(start, end)),

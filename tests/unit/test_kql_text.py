@@ -105,3 +105,13 @@ def test_one_drilldown_query_serves_every_hit(tmp_path):
     hits = find_hits(SEED, source, datetime(2026, 12, 3, tzinfo=timezone.utc))
     assert len(hits) == 25
     assert len(source.queries) == 2  # the hunt, then one drill-down for all 25 devices
+
+
+def test_drilldown_upper_bound_keeps_an_event_stored_with_finer_ticks_than_microseconds(tmp_path):
+    base = {"InitiatingProcessVersionInfoCompanyName": "MeshCentral", "RemoteUrl": "meshcentral.com",
+            "DeviceId": "d1", "DeviceName": "ws-1", "ReportId": 1}
+    write_jsonl(tmp_path / "tables" / "DeviceNetworkEvents.jsonl", [{**base, "Timestamp": "2026-12-02T01:00:00.123456Z"}])
+    source = CountingSource(tmp_path / "tables")
+    find_hits(SEED, source, datetime(2026, 12, 3, tzinfo=timezone.utc))
+    # Log Analytics may hold .1234567 and hand LastSeen back as .123456: the bound must reach past it.
+    assert ".. datetime(2026-12-02T01:00:00.123457Z))" in source.queries[1]
