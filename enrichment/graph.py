@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hunting.errors import SettingsError, SourceError
-from hunting.http import RETRY_STATUSES, RetryableError, RetryPolicy, build_session, call_with_retry, request, \
+from hunting.errors import SourceError
+from hunting.http import require_https, RETRY_STATUSES, RetryableError, RetryPolicy, build_session, call_with_retry, request, \
     retry_policy
 
 if TYPE_CHECKING:
@@ -33,9 +33,7 @@ class GraphClient:
 
     def __init__(self, endpoint: str, credential: Any, *, policy: RetryPolicy = RetryPolicy(), concurrency: int = 4,
                  source: str = "graph"):
-        parts = urlsplit(endpoint.rstrip("/"))
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
-            raise SettingsError("HUNT_GRAPH_ENDPOINT must be an https:// URL (http only for localhost)")
+        parts = require_https(endpoint.rstrip("/"), "HUNT_GRAPH_ENDPOINT")
         self.endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self._version_path = parts.path  # "/v1.0": nextLinks are made relative to it
         self._credential = credential

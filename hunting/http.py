@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
-from .errors import SourceError
+from .errors import SettingsError, SourceError
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -131,6 +131,19 @@ def build_session(pool_size: int = 10) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def require_https(url: str, setting: str) -> SplitResult:
+    """``url`` parsed, when it is https (plain http only to this machine, where the test fakes live).
+
+    Raises:
+        SettingsError: naming the setting, never the URL (a webhook URL is a secret).
+    """
+    parts = urlsplit(url.strip())
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not parts.netloc or (parts.scheme != "https" and not local):
+        raise SettingsError(f"{setting} must be an https:// URL (http only for localhost)")
+    return parts
 
 
 def redact(url: str) -> str:

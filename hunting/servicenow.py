@@ -16,12 +16,11 @@ import threading
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 import requests
 
 from .errors import SettingsError, SourceError
-from .http import RetryPolicy, build_session, request, retry_policy
+from .http import RetryPolicy, build_session, request, require_https, retry_policy
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -61,9 +60,7 @@ class ServiceNowClient:
         page_size: int = 1000,
         pool_size: int = 10,
     ):
-        parts = urlsplit(instance_url.rstrip("/"))
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
-            raise SettingsError("SERVICENOW_INSTANCE_URL must be an https:// URL (http only for localhost)")
+        parts = require_https(instance_url.rstrip("/"), "SERVICENOW_INSTANCE_URL")
         if not (username and password) and not (client_id and client_secret):
             raise SettingsError("ServiceNow needs SERVICENOW_USERNAME and SERVICENOW_PASSWORD, "
                                 "or SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET")

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from hunting.errors import SettingsError, SourceError
-from hunting.http import RetryableError, RetryPolicy, build_session, call_with_retry, request, retry_policy
+from hunting.errors import SourceError
+from hunting.http import RetryableError, RetryPolicy, build_session, call_with_retry, request, require_https, retry_policy
 from hunting.models import Finding, Severity, iso_z
 from hunting.timeparse import parse_moment
 
@@ -48,9 +48,7 @@ class SentinelResponder(IncidentResponder):
     def __init__(self, *, subscription_id: str, resource_group: str, workspace: str, store: StateStore,
                  credential: Any, arm_endpoint: str = "https://management.azure.com",
                  policy: RetryPolicy = RetryPolicy(), clock: Callable[[], datetime] = utc_now):
-        parts = urlsplit(arm_endpoint.rstrip("/"))
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
-            raise SettingsError("HUNT_SENTINEL_ARM_ENDPOINT must be an https:// URL (http only for localhost)")
+        parts = require_https(arm_endpoint.rstrip("/"), "HUNT_SENTINEL_ARM_ENDPOINT")
         self._arm = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self._scope = f"{self._arm}/.default"
         self._base = (f"{self._arm}/subscriptions/{quote(subscription_id, safe='')}/resourceGroups/"

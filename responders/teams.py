@@ -21,10 +21,9 @@ response is lost), the next run posts that card again (see ``responders.notify``
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
-from urllib.parse import urlsplit
 
 from hunting.errors import SettingsError, SourceError
-from hunting.http import RetryPolicy, build_session, request, retry_policy
+from hunting.http import RetryPolicy, build_session, request, require_https, retry_policy
 from hunting.models import Finding, ResponderOutcome, Verdict
 
 from .cards import Link, digest_cards, finding_card, message
@@ -46,9 +45,7 @@ class TeamsResponder:
     def __init__(self, webhook_url: str, store: StateStore, *, verdicts: Sequence[str] = ("suspicious",),
                  max_cards: int = 10, policy: RetryPolicy = RetryPolicy(),
                  clock: Callable[[], "datetime"] = utc_now):
-        parts = urlsplit(webhook_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
-            raise SettingsError("HUNT_TEAMS_WEBHOOK_URL must be an https:// Workflows webhook URL")
+        require_https(webhook_url, "HUNT_TEAMS_WEBHOOK_URL")
         unknown = set(verdicts) - {v.value for v in Verdict}
         if unknown:
             raise SettingsError(f"unknown verdict {sorted(unknown)[0]!r} in HUNT_TEAMS_VERDICTS; "
