@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(PY) -m hunting run --workspace samples/workspace
 
 validate: $(STAMP)
-	$(PY) -m hunting validate
+	$(PY) -m hunting validate --workspace samples/workspace
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
