@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from hunting.devices import DeviceNameIndex, host_label, normalize
@@ -24,7 +24,7 @@ from hunting.errors import SettingsError
 from hunting.kql import string_literal
 from hunting.models import Device, Owner
 from hunting.sources import QuerySource
-from hunting.timeparse import parse_timespan
+from hunting.timeparse import parse_timespan, utc_now
 
 if TYPE_CHECKING:
     from hunting.assemble import Context
@@ -34,15 +34,11 @@ log = logging.getLogger(__name__)
 CRITICALITY = {"low": "low", "normal": "medium", "high": "high"}
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class DefenderOwnership:
     name = "defender"
 
     def __init__(self, source: QuerySource, *, lookback: timedelta = timedelta(days=30),
-                 clock: Callable[[], datetime] = _utc_now):
+                 clock: Callable[[], datetime] = utc_now):
         self._source = source
         self._lookback = lookback
         self._clock = clock
@@ -57,7 +53,7 @@ class DefenderOwnership:
         except ValueError as exc:
             raise SettingsError(f"setting HUNT_DEFENDER_LOOKBACK: {exc}") from None
         now = context.now
-        return cls(context.query_source, lookback=lookback, clock=(lambda: now) if now else _utc_now)
+        return cls(context.query_source, lookback=lookback, clock=(lambda: now) if now else utc_now)
 
     def lookup_owners(self, devices: Sequence[Device]) -> dict[Device, Owner]:
         devices = [d for d in dict.fromkeys(devices) if d.device_id or normalize(d.device_name)]

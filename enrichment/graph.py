@@ -11,15 +11,14 @@ Azure credential (``https://graph.microsoft.com/.default``) or an injected one.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import urlsplit
 
 import requests
 
 from hunting.errors import SourceError
-from hunting.http import require_https, RETRY_STATUSES, RetryableError, RetryPolicy, build_session, call_with_retry, request, \
-    retry_policy
+from hunting.http import (RETRY_STATUSES, RetryableError, RetryPolicy, bounded_map, build_session, call_with_retry,
+                          request, require_https, retry_policy)
 
 if TYPE_CHECKING:
     from hunting.settings import Settings
@@ -64,18 +63,12 @@ class GraphClient:
         while todo:  # each round sends every pending request; nextLinks make the next round
             batches = [todo[i:i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
             todo = []
-            for answers in self._map(self._run_batch, batches):
+            for answers in bounded_map(self._concurrency, self._run_batch, batches):
                 for index, body in answers:
                     results[index].extend(_items(body, self._source))
                     if body.get("@odata.nextLink"):
                         todo.append((index, self._relative(str(body["@odata.nextLink"]))))
         return results
-
-    def _map(self, work: Any, batches: list[list[tuple[int, str]]]) -> list[Any]:
-        if len(batches) <= 1 or self._concurrency == 1:
-            return [work(b) for b in batches]
-        with ThreadPoolExecutor(max_workers=min(self._concurrency, len(batches))) as pool:
-            return list(pool.map(work, batches))
 
     def _run_batch(self, batch: list[tuple[int, str]]) -> list[tuple[int, dict[str, Any]]]:
         """One batch; the throttled part of it is sent again until done or the policy gives up."""

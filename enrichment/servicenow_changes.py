@@ -15,10 +15,11 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Sequence
 
+from hunting.http import bounded_map
 from hunting.models import ChangeTicket, Device
 from hunting.servicenow import ServiceNowClient, parse_servicenow_time, utc_query_time
 
-from .servicenow_cmdb import ci_conditions, ci_name, parallel
+from .servicenow_cmdb import ci_conditions, ci_name
 
 if TYPE_CHECKING:
     from hunting.assemble import Context
@@ -51,7 +52,7 @@ class ServiceNowChanges:
     def list_changes(self, devices: Sequence[Device], start: datetime, end: datetime) -> list[ChangeTicket]:
         window = f"^start_date<={utc_query_time(end)}^end_date>={utc_query_time(start)}^ORDERBYstart_date"
         queries = [condition + window for condition in ci_conditions(devices, "cmdb_ci.name", "cmdb_ci.fqdn")]
-        pages = parallel(self._concurrency, lambda q: self._client.list_records(TABLE, q, FIELDS), queries)
+        pages = bounded_map(self._concurrency, lambda q: self._client.list_records(TABLE, q, FIELDS), queries)
         tickets = {}
         for record in (r for page in pages for r in page):
             ticket = to_ticket(record)

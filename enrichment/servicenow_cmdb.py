@@ -10,11 +10,11 @@ owns ``ws-0511.contoso.com``.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
 from urllib.parse import quote
 
 from hunting.devices import DeviceNameIndex, host_label, is_fqdn, normalize
+from hunting.http import bounded_map
 from hunting.models import Device, Owner
 from hunting.servicenow import ServiceNowClient, encoded_in
 
@@ -48,7 +48,7 @@ class ServiceNowCmdbOwnership:
     def lookup_owners(self, devices: Sequence[Device]) -> dict[Device, Owner]:
         queries = [f"{condition}^install_status!={RETIRED}" for condition in ci_conditions(devices, "name", "fqdn")]
         owners: DeviceNameIndex[Owner] = DeviceNameIndex()
-        for page in parallel(self._concurrency, lambda q: self._client.list_records(TABLE, q, FIELDS), queries):
+        for page in bounded_map(self._concurrency, lambda q: self._client.list_records(TABLE, q, FIELDS), queries):
             for ci in page:
                 owner = _owner(ci)
                 if owner is not None:
@@ -97,14 +97,6 @@ def chunk_by_cost(items: Sequence[T], cost: Callable[[T], int], budget: int) -> 
     if current:
         chunks.append(current)
     return chunks
-
-
-def parallel(workers: int, work: Callable[[str], list[T]], queries: Sequence[str]) -> list[list[T]]:
-    """``work`` on every query, at most ``workers`` at a time; the first failure is raised."""
-    if len(queries) <= 1 or workers == 1:
-        return [work(q) for q in queries]
-    with ThreadPoolExecutor(max_workers=min(workers, len(queries))) as pool:
-        return list(pool.map(work, queries))
 
 
 def _owner(ci: dict[str, Any]) -> Owner | None:

@@ -14,12 +14,11 @@ import argparse
 import logging
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
 from .errors import InputError
-from .timeparse import parse_moment
+from .timeparse import parse_moment, utc_now
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -78,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise InputError(f"--now: {exc}") from None
     else:
-        now = workspace.as_of() or datetime.now(timezone.utc)
+        now = workspace.as_of() or utc_now()
     if args.output:
         output = Path(args.output)
         if not output.parent.is_dir():

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -144,6 +146,14 @@ def require_https(url: str, setting: str) -> SplitResult:
     if not parts.netloc or (parts.scheme != "https" and not local):
         raise SettingsError(f"{setting} must be an https:// URL (http only for localhost)")
     return parts
+
+
+def bounded_map(workers: int, work: Callable[[U], T], items: Sequence[U]) -> list[T]:
+    """``work`` on every item, at most ``workers`` at a time, results in order; the first failure is raised."""
+    if len(items) <= 1 or workers <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(work, items))
 
 
 def redact(url: str) -> str:

@@ -42,6 +42,11 @@ def parse_expiry(text: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
 
 
+def utc_now() -> datetime:
+    """The wall clock, aware UTC: the default clock wherever one is injected."""
+    return datetime.now(timezone.utc)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Aware UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:

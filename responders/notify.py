@@ -25,12 +25,12 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Iterable, Sequence
 
 from hunting.errors import SourceError
 from hunting.models import Finding, Owner, ResponderOutcome, Severity, Verdict, iso_z
-from hunting.timeparse import parse_moment
+from hunting.timeparse import parse_moment, utc_now
 
 from .state import DedupKey, Record, StateStore
 
@@ -49,10 +49,6 @@ def finding_uuid(key: DedupKey) -> uuid.UUID:
 def activity_uuid(key: DedupKey, last_seen: datetime) -> uuid.UUID:
     """The same UUID for the same activity of a finding: the id of the comment that reports it."""
     return uuid.uuid5(FINDING_NAMESPACE, json.dumps([*key, iso_z(last_seen)]))
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # -- snapshots: a pending send survives the run that made it ------------------------------------------

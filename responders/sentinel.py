@@ -23,10 +23,10 @@ from urllib.parse import quote
 from hunting.errors import SourceError
 from hunting.http import RetryableError, RetryPolicy, build_session, call_with_retry, request, require_https, retry_policy
 from hunting.models import Finding, Severity, iso_z
-from hunting.timeparse import parse_moment
+from hunting.timeparse import parse_moment, utc_now
 
 from .escaping import ticket_text
-from .notify import Delivery, IncidentResponder, Outbox, Target, activity_uuid, finding_uuid, utc_now
+from .notify import Delivery, IncidentResponder, Outbox, Target, activity_uuid, finding_uuid
 from .state import StateStore, open_state_store
 
 if TYPE_CHECKING:

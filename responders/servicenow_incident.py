@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from hunting.errors import SourceError
 from hunting.models import Finding, Severity, iso_z
 from hunting.settings import Settings
-from hunting.timeparse import parse_moment
+from hunting.timeparse import parse_moment, utc_now
 
 from .escaping import ticket_text
-from .notify import Delivery, IncidentResponder, Outbox, Target, finding_uuid, utc_now
+from .notify import Delivery, IncidentResponder, Outbox, Target, finding_uuid
 from .state import StateStore, open_state_store
 
 if TYPE_CHECKING:

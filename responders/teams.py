@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from hunting.errors import SettingsError, SourceError
 from hunting.http import RetryPolicy, build_session, request, require_https, retry_policy
+from hunting.timeparse import utc_now
 from hunting.models import Finding, ResponderOutcome, Verdict
 
 from .cards import Link, digest_cards, finding_card, message
-from .notify import Delivery, Outbox, Target, utc_now
+from .notify import Delivery, Outbox, Target
 from .state import DedupKey, StateStore, open_state_store
 
 if TYPE_CHECKING:
